@@ -1,0 +1,1 @@
+"""Admin for criteria sets, criteria, indicators, thresholds and classifications."""

@@ -1,0 +1,1 @@
+"""Admin for administrative units and reorganisation events."""

@@ -1,0 +1,51 @@
+"""Models of the communes app: dated administrative units and NTM criteria sets."""
+
+from communes.models.criteria import (
+    Classification,
+    Confidence,
+    CriteriaSet,
+    Criterion,
+    Indicator,
+    Threshold,
+    UnitClassification,
+)
+from communes.models.units import (
+    KIND_LEVEL,
+    PARENT_LEVELS,
+    Commune,
+    District,
+    Kind,
+    Level,
+    Province,
+    ReorganisationEvent,
+    Source,
+    Unit,
+    UnitChange,
+    Village,
+    period_within,
+    periods_overlap,
+)
+
+__all__ = [
+    "KIND_LEVEL",
+    "PARENT_LEVELS",
+    "Classification",
+    "Commune",
+    "Confidence",
+    "CriteriaSet",
+    "Criterion",
+    "District",
+    "Indicator",
+    "Kind",
+    "Level",
+    "Province",
+    "ReorganisationEvent",
+    "Source",
+    "Threshold",
+    "Unit",
+    "UnitChange",
+    "UnitClassification",
+    "Village",
+    "period_within",
+    "periods_overlap",
+]

@@ -1,0 +1,149 @@
+"""Reusable reads over administrative units: units as of a date, the NTM denominator, successors."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import F, Q
+
+from ntm_portal.db import count_related
+
+if TYPE_CHECKING:
+    from communes.models import Unit
+
+# How many reorganisations deep successors_of follows a unit (mergers happen a few times a decade).
+MAX_REORGANISATION_DEPTH = 20
+
+
+def valid_on_q(date: datetime.date, prefix: str = "") -> Q:
+    """Rows valid on ``date``; an unknown start counts as 'before'."""
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": date})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": date})
+    )
+
+
+class UnitQuerySet(models.QuerySet):
+    def as_of(self, date: datetime.date) -> UnitQuerySet:
+        """Versions in force on ``date``."""
+        return self.filter(valid_on_q(date))
+
+    def current(self) -> UnitQuerySet:
+        return self.filter(valid_to__isnull=True)
+
+    def overlapping(self, valid_from: datetime.date | None, valid_to: datetime.date | None) -> UnitQuerySet:
+        """Versions whose validity period overlaps [valid_from, valid_to] (None = open end)."""
+        qs = self
+        if valid_to is not None:
+            qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=valid_to))
+        if valid_from is not None:
+            qs = qs.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+        return qs
+
+    def provinces(self) -> UnitQuerySet:
+        return self.filter(level="province")
+
+    def districts(self) -> UnitQuerySet:
+        return self.filter(level="district")
+
+    def communes(self) -> UnitQuerySet:
+        """Commune-level units of every kind (xã, phường, thị trấn, đặc khu)."""
+        return self.filter(level="commune")
+
+    def villages(self) -> UnitQuerySet:
+        return self.filter(level="village")
+
+    def rural(self) -> UnitQuerySet:
+        """Rural communes (xã): the only kind that counts in the NTM denominator."""
+        return self.filter(level="commune", kind="xa")
+
+    def in_province(self, province: Unit | str) -> UnitQuerySet:
+        """Units under a province, given as a version or as an official code (any version of that code)."""
+        if isinstance(province, str):
+            return self.filter(province__code=province)
+        return self.filter(province=province)
+
+    def in_area(self, unit: Unit) -> UnitQuerySet:
+        """Units inside ``unit`` (a province or district version) or the unit itself."""
+        if unit.level == "province":
+            return self.filter(Q(province=unit) | Q(pk=unit.pk))
+        if unit.level == "district":
+            return self.filter(Q(district=unit) | Q(pk=unit.pk))
+        return self.filter(Q(parent=unit) | Q(pk=unit.pk))
+
+    def ntm_denominator(self, date: datetime.date, province: Unit | str | None = None) -> UnitQuerySet:
+        """The rural communes that count in the NTM denominator on ``date`` (optionally in one province)."""
+        qs = self.rural().as_of(date)
+        return qs.in_province(province) if province is not None else qs
+
+    def with_names(self) -> UnitQuerySet:
+        """Load the parent, province and district rows that lists display."""
+        return self.select_related("parent", "province", "district")
+
+    def predecessors_of(self, unit: Unit) -> UnitQuerySet:
+        """Units that went into ``unit`` through the events it is a successor of (one step back)."""
+        return self.filter(
+            changes__role="predecessor",
+            changes__event__links__unit=unit,
+            changes__event__links__role="successor",
+        ).distinct()
+
+    def successors_of(self, unit: Unit, *, as_of: datetime.date | None = None) -> UnitQuerySet:
+        """Units that ``unit`` became.
+
+        Without ``as_of``: the direct successors (one step). With ``as_of``: follow the chain of
+        reorganisations to the units in force on that date (a commune merged in 2020 and again in
+        2025 leads to its 2025 successor). One query per step of the chain.
+        """
+        from communes.models import Unit
+
+        if as_of is None:
+            return self.direct_successors_of([unit.pk])
+        if unit.is_valid_on(as_of):
+            return self.filter(pk=unit.pk)
+        found: set[int] = set()
+        frontier, seen = [unit.pk], {unit.pk}
+        for _step in range(MAX_REORGANISATION_DEPTH):
+            if not frontier:
+                break
+            rows = list(
+                Unit.objects.direct_successors_of(frontier).values_list("pk", "valid_from", "valid_to").order_by()
+            )
+            frontier = []
+            for pk, valid_from, valid_to in rows:
+                if pk in seen:
+                    continue
+                seen.add(pk)
+                if (valid_from is None or valid_from <= as_of) and (valid_to is None or as_of <= valid_to):
+                    found.add(pk)
+                elif valid_to is not None and valid_to < as_of:
+                    frontier.append(pk)
+        return self.filter(pk__in=found)
+
+    def direct_successors_of(self, unit_pks: list[int]) -> UnitQuerySet:
+        """Units that the given units became in one reorganisation step."""
+        return self.filter(
+            changes__role="successor",
+            changes__event__links__unit__in=unit_pks,
+            changes__event__links__role="predecessor",
+        ).distinct()
+
+
+class CriteriaSetQuerySet(models.QuerySet):
+    def with_counts(self) -> CriteriaSetQuerySet:
+        """Annotate how many criteria and indicators are loaded, to compare with the official counts."""
+        from communes.models import Criterion, Indicator
+
+        return self.annotate(
+            criteria_loaded=count_related(Criterion, "criteria_set"),
+            indicators_loaded=count_related(Indicator, "criteria_set"),
+        )
+
+    def incomplete(self) -> CriteriaSetQuerySet:
+        """Sets with fewer criteria or indicators loaded than the legal text has (or an unknown count)."""
+        return self.with_counts().filter(
+            Q(criteria_loaded__lt=F("official_criterion_count"))
+            | Q(official_indicator_count__isnull=True)
+            | Q(indicators_loaded__lt=F("official_indicator_count"))
+        )

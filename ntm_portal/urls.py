@@ -1,0 +1,15 @@
+"""Top-level URLs: the admin, the language switch and the apps' pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("NTM Portal administration")
+admin.site.site_title = _("NTM Portal")
+admin.site.index_title = _("Data management")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("communes.urls")),
+]
