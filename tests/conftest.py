@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.utils import translation
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -16,6 +17,17 @@ def _fast_test_settings(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_messages_outside_requests():
+    """Messages raised in the test itself (validation errors, command output) are English msgids.
+
+    Pages fetched with the test client or a browser still get the language LocaleMiddleware picks
+    (Vietnamese unless the request asks for English); the override is restored after each test.
+    """
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(scope="session")

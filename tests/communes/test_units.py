@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from communes.models import Kind, Level, ReorganisationEvent, Unit, UnitChange
 from tests.factories import CommuneFactory, DistrictFactory, ProvinceFactory
@@ -78,7 +79,7 @@ def test_event_rejects_a_successor_starting_before_the_effective_date():
     new = CommuneFactory(parent=district, valid_from=D(2019, 6, 1))
     event = ReorganisationEvent(kind="merge", effective_date=D(2020, 1, 1), legal_basis="1/NQ-UBTVQH14")
     links = [UnitChange(unit=old, role="predecessor"), UnitChange(unit=new, role="successor")]
-    with pytest.raises(ValidationError, match="before the event"):
+    with translation.override("en"), pytest.raises(ValidationError, match="before the event"):
         event.clean_links(links)
 
 

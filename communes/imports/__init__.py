@@ -1,0 +1,1 @@
+"""Spreadsheet imports: read a staff-prepared file, validate every row, then hand it to a service."""

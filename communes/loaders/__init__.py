@@ -1,0 +1,1 @@
+"""Loaders: services that fill the database from shipped data files and packages."""
