@@ -123,7 +123,9 @@ class ReorganisationEventAdmin(admin.ModelAdmin):
         return f"{names(UnitChange.Role.PREDECESSOR) or '–'} → {names(UnitChange.Role.SUCCESSOR) or '–'}"
 
     def save_model(self, request: HttpRequest, obj: ReorganisationEvent, form, change: bool) -> None:
-        if not change:
+        # A loaded event that staff corrected (e.g. the resolution number) becomes theirs: load_units
+        # leaves rows that are not source="package" alone, so a reload never undoes the correction.
+        if not change or form.has_changed():
             obj.source = Source.MANUAL
         super().save_model(request, obj, form, change)
 

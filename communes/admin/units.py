@@ -31,6 +31,7 @@ from communes.models import (
     Level,
     Province,
     ReorganisationEvent,
+    Source,
     Unit,
     UnitChange,
     Village,
@@ -184,6 +185,12 @@ class UnitAdmin(admin.ModelAdmin):
             "other_versions",
             "reorganisation_events",
         ]
+
+    def save_model(self, request: HttpRequest, obj: Unit, form, change: bool) -> None:
+        # A loaded unit that staff corrected (e.g. a start date) becomes theirs, so load_units keeps it.
+        if not change or form.has_changed():
+            obj.source = Source.MANUAL
+        super().save_model(request, obj, form, change)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # New units are added in the list of their level, which knows the level.

@@ -389,3 +389,24 @@ def test_every_level_has_working_add_change_and_new_version_pages(admin_client, 
     kinds = {value for value, _label in add.context["adminform"].form.fields["kind"].choices if value}
     assert kinds and all(KIND_LEVEL[kind] == level[model] for kind in kinds)
     assert ("parent" in version.context["form"].fields) == (model != "province")
+
+
+def test_a_loaded_unit_that_staff_correct_becomes_theirs(admin_client, units):
+    """load_units leaves rows that are not source="package" alone, so a correction survives a reload."""
+    commune = units["commune"]
+    Unit.objects.filter(pk=commune.pk).update(source="package")
+    url = reverse("admin:communes_commune_change", args=[commune.pk])
+    response = admin_client.post(
+        url,
+        {
+            "valid_from": "01/01/2020",
+            "valid_to": "30/06/2025",
+            "latitude": "21.7",
+            "longitude": "105.9",
+            "area_km2": "",
+            "note": "Toạ độ đã kiểm tra",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    commune.refresh_from_db()
+    assert (commune.source, commune.latitude, commune.note) == ("manual", 21.7, "Toạ độ đã kiểm tra")
