@@ -147,3 +147,21 @@ class CriteriaSetQuerySet(models.QuerySet):
             | Q(official_indicator_count__isnull=True)
             | Q(indicators_loaded__lt=F("official_indicator_count"))
         )
+
+
+class AssessmentQuerySet(models.QuerySet):
+    """Reads over assessments; the standing methods use the stored met_count and met_mask."""
+
+    def for_year(self, year: int) -> AssessmentQuerySet:
+        return self.filter(year=year)
+
+    def approved(self) -> AssessmentQuerySet:
+        return self.filter(status="approved")
+
+
+class RecognitionQuerySet(models.QuerySet):
+    """Reads over recognition decisions."""
+
+    def in_force_on(self, date: datetime.date) -> RecognitionQuerySet:
+        """Recognitions decided by ``date`` and not revoked with effect on or before it."""
+        return self.filter(decision_date__lte=date).exclude(revocation__effective_date__lte=date)

@@ -1,4 +1,13 @@
-"""Models of the communes app: dated administrative units and NTM criteria sets."""
+"""Models of the communes app: dated units, NTM criteria sets, assessments, recognitions, officers."""
+
+from communes.models.access import ROLE_AREA_LEVELS, Officer, Role
+from communes.models.assessments import (
+    Assessment,
+    AssessmentTransition,
+    CriterionResult,
+    CriterionStatus,
+    IndicatorValue,
+)
 
 from communes.models.criteria import (
     Classification,
@@ -9,6 +18,7 @@ from communes.models.criteria import (
     Threshold,
     UnitClassification,
 )
+from communes.models.recognitions import RECOGNITION_UNIT_LEVEL, Recognition, RecognitionLevel, Revocation
 from communes.models.units import (
     KIND_LEVEL,
     PARENT_LEVELS,
@@ -27,6 +37,18 @@ from communes.models.units import (
 )
 
 __all__ = [
+    "RECOGNITION_UNIT_LEVEL",
+    "ROLE_AREA_LEVELS",
+    "Assessment",
+    "AssessmentTransition",
+    "CriterionResult",
+    "CriterionStatus",
+    "IndicatorValue",
+    "Officer",
+    "Recognition",
+    "RecognitionLevel",
+    "Revocation",
+    "Role",
     "KIND_LEVEL",
     "PARENT_LEVELS",
     "Classification",

@@ -209,6 +209,22 @@ class Indicator(models.Model):
     description_vi = models.TextField(_("Vietnamese description"))
     description_en = models.TextField(_("English description"), blank=True)
     unit = models.CharField(_("unit of measure"), max_length=60, blank=True)
+    min_value = models.DecimalField(
+        _("lowest possible value"),
+        max_digits=14,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("E.g. 0 for a rate."),
+    )
+    max_value = models.DecimalField(
+        _("highest possible value"),
+        max_digits=14,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("E.g. 100 for a rate in %."),
+    )
     comparator = models.CharField(_("comparator"), max_length=4, choices=Comparator.choices)
     not_applicable_allowed = models.BooleanField(
         _("may be not applicable"), default=False, help_text=_("Counts as met when the object does not exist.")
