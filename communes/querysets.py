@@ -6,7 +6,7 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Avg, Case, Count, F, Max, Q, Value, When
 
 from ntm_portal.db import count_related
 
@@ -81,6 +81,12 @@ class UnitQuerySet(models.QuerySet):
         """Load the parent, province and district rows that lists display."""
         return self.select_related("parent", "province", "district")
 
+    def for_user(self, user) -> UnitQuerySet:
+        """Units in the user's area (communes.access.area_q)."""
+        from communes.access import area_q
+
+        return self.filter(area_q(user, ""))
+
     def predecessors_of(self, unit: Unit) -> UnitQuerySet:
         """Units that went into ``unit`` through the events it is a successor of (one step back)."""
         return self.filter(
@@ -149,8 +155,21 @@ class CriteriaSetQuerySet(models.QuerySet):
         )
 
 
+def _ids(units) -> list[int]:
+    """Ids from a unit version or an iterable of versions or ids."""
+    if hasattr(units, "pk"):
+        return [units.pk]
+    return [getattr(unit, "pk", unit) for unit in units]
+
+
 class AssessmentQuerySet(models.QuerySet):
     """Reads over assessments; the standing methods use the stored met_count and met_mask."""
+
+    def for_user(self, user) -> AssessmentQuerySet:
+        """Assessments of units in the user's area (communes.access.area_q)."""
+        from communes.access import area_q
+
+        return self.filter(area_q(user, "unit__"))
 
     def for_year(self, year: int) -> AssessmentQuerySet:
         return self.filter(year=year)
@@ -158,10 +177,106 @@ class AssessmentQuerySet(models.QuerySet):
     def approved(self) -> AssessmentQuerySet:
         return self.filter(status="approved")
 
+    def with_band(self) -> AssessmentQuerySet:
+        """Annotate ``band`` (a communes.bands.Band value) from the stored met_count and criteria_total.
+
+        The reports' bands (19; 15–18; 10–14; 5–9; under 5) are written for the 19-criterion sets.
+        communes.bands defines them for any set, so that the matrix, the filters and this annotation
+        agree: "all" is every criterion of the assessment's own set met (19/19, or 10/10 from 2026),
+        and the lower bands count criteria met, so a 10-criterion set only reaches "5-9" or "under-5"
+        below "all". One CASE expression: no extra query.
+        """
+        from communes.bands import Band, band_q
+
+        return self.annotate(
+            band=Case(
+                *(When(band_q(band), then=Value(band.value)) for band in Band),
+                default=Value(None),
+                output_field=models.CharField(),
+            )
+        )
+
+    def standing(self, *, year: int, province=None, district=None, level: str = "commune") -> AssessmentQuerySet:
+        """Assessments of ``year`` against a set of ``level`` (the standard commune set by default), in a
+        province or district, with the unit loaded and the band annotated: one row per unit.
+
+        ``province`` / ``district`` is a unit version or a list of version ids (historical versions
+        included: communes.selectors.standing_rows passes every version the area had that year).
+        """
+        qs = self.filter(year=year, criteria_set__level=level)
+        if province is not None:
+            qs = qs.filter(unit__province_id__in=_ids(province))
+        if district is not None:
+            qs = qs.filter(unit__district_id__in=_ids(district))
+        return qs.with_band().select_related("unit", "unit__district", "criteria_set")
+
+    def standing_totals(self) -> dict:
+        """Assessed, all criteria met, average criteria met and the count per band, in one query.
+
+        Keys: ``assessed``, ``all_met``, ``average_met`` (None when nothing is assessed) and one key per
+        communes.bands.Band value.
+        """
+        from communes.bands import Band, band_q
+
+        return self.order_by().aggregate(
+            assessed=Count("pk"),
+            all_met=Count("pk", filter=Q(criteria_total__gt=0, met_count=F("criteria_total"))),
+            average_met=Avg("met_count"),
+            **{band.value: Count("pk", filter=band_q(band)) for band in Band},
+        )
+
+
+# Recognition levels (values of communes.models.RecognitionLevel) in ladder order, lowest first within
+# each unit level. A commune "at standard" holds any commune level; "advanced" holds advanced or model.
+RECOGNITION_LEVEL_ORDER: tuple[str, ...] = (
+    "village_ntm",
+    "village_model",
+    "village_smart",
+    "commune_standard",
+    "commune_advanced",
+    "commune_model",
+    "commune_modern",
+    "district_standard",
+    "district_task_completed",
+    "district_advanced",
+    "district_model",
+    "province_task_completed",
+)
+COMMUNE_LEVELS_AT_STANDARD: tuple[str, ...] = (
+    "commune_standard",
+    "commune_advanced",
+    "commune_model",
+    "commune_modern",
+)
+COMMUNE_LEVELS_ADVANCED: tuple[str, ...] = ("commune_advanced", "commune_model")
+
 
 class RecognitionQuerySet(models.QuerySet):
     """Reads over recognition decisions."""
 
+    def for_user(self, user) -> RecognitionQuerySet:
+        """Recognitions of units in the user's area (communes.access.area_q)."""
+        from communes.access import area_q
+
+        return self.filter(area_q(user, "unit__"))
+
     def in_force_on(self, date: datetime.date) -> RecognitionQuerySet:
         """Recognitions decided by ``date`` and not revoked with effect on or before it."""
         return self.filter(decision_date__lte=date).exclude(revocation__effective_date__lte=date)
+
+    def for_level(self, *levels: str) -> RecognitionQuerySet:
+        """Recognitions at any of ``levels``."""
+        return self.filter(level__in=levels)
+
+    def highest_levels_on(self, date: datetime.date) -> dict[int, str]:
+        """The highest level in force on ``date`` for each unit of the queryset, in one query.
+
+        ``Recognition.objects.filter(unit__in=units).highest_levels_on(date)``; units without a
+        recognition in force are absent from the result.
+        """
+        rank = Case(
+            *(When(level=level, then=Value(n)) for n, level in enumerate(RECOGNITION_LEVEL_ORDER)),
+            output_field=models.IntegerField(),
+        )
+        rows = self.in_force_on(date).order_by().values("unit_id").annotate(top=Max(rank)).values_list("unit_id", "top")
+        return {unit_id: RECOGNITION_LEVEL_ORDER[top] for unit_id, top in rows}

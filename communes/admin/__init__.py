@@ -1,3 +1,3 @@
-"""Admin for units, reorganisations and criteria sets, one module per concern."""
+"""Admin, one module per concern: units, reorganisations, criteria sets, officers, assessments, recognitions."""
 
-from communes.admin import criteria, units  # noqa: F401  (registers the ModelAdmins)
+from communes.admin import access, assessments, criteria, units  # noqa: F401  (registers the ModelAdmins)

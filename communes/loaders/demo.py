@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.management import call_command
 from django.db import transaction
 
+from communes.loaders.demo_assessments import demo_assessments_load
 from communes.models import (
     Classification,
     Kind,
@@ -46,6 +47,7 @@ class DemoSummary:
     village_versions_after_2025: int = 0
     classifications: int = 0
     events: int = 0
+    assessments: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -57,6 +59,7 @@ def demo_load(*, echo: Callable[[str], None] = lambda _msg: None) -> DemoSummary
         call_command("load_units", province=DEMO_PROVINCE_CODE, verbosity=0)
     if Unit.objects.filter(is_demo=True).exists():
         summary.notes.append("Demo units already loaded; nothing changed.")
+        summary.assessments = demo_assessments_load(echo=echo)
         return summary
 
     rng = random.Random(SEED)
@@ -68,6 +71,7 @@ def demo_load(*, echo: Callable[[str], None] = lambda _msg: None) -> DemoSummary
         created, moved = _demo_villages(rng, old_provinces=old_provinces)
         summary.villages, summary.village_versions_after_2025 = created, moved
         summary.events += moved
+    summary.assessments = demo_assessments_load(echo=echo)
     return summary
 
 

@@ -8,7 +8,6 @@ from communes.models.assessments import (
     CriterionStatus,
     IndicatorValue,
 )
-
 from communes.models.criteria import (
     Classification,
     Confidence,

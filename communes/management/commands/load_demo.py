@@ -18,6 +18,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo: {summary.villages} villages (+{summary.village_versions_after_2025} versions after 1/7/2025), "
-                f"{summary.classifications} classifications, {summary.events} reorganisation events."
+                f"{summary.classifications} classifications, {summary.events} reorganisation events, "
+                f"{summary.assessments.get('assessments', 0)} assessments, "
+                f"{summary.assessments.get('recognitions', 0)} recognitions."
             )
         )
