@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from communes.bands import Band, band_for, band_q
 from communes.filters import AssessmentFilterSet
 from communes.models import Assessment, CriteriaSet, Criterion, CriterionResult, CriterionStatus, Level, Unit
+from communes.selectors import area_versions_on
 from communes.services.assessments import criteria_set_in_force
 
 NOT_ASSESSED = "not_assessed"
@@ -73,9 +74,13 @@ class Matrix:
 
 
 def area_communes(*, area: Unit, year: int, user: AbstractBaseUser) -> list[Unit]:
-    """Rural communes of a district or province version that existed at some time in ``year``, in the user's area."""
+    """Rural communes of a district or province that existed at some time in ``year``, in the user's area.
+
+    History stays on the units of its time: today's province asked about 2024 shows the communes of
+    the provinces it was formed from, as they were then (area_versions_on, one query per step)."""
+    versions = area_versions_on(area=area, date=datetime.date(year, 12, 31))
     qs = Unit.objects.rural().overlapping(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-    qs = qs.filter(district=area) if area.level == Level.DISTRICT else qs.filter(province=area)
+    qs = qs.filter(district__in=versions) if area.level == Level.DISTRICT else qs.filter(province__in=versions)
     return list(qs.for_user(user).select_related("district").order_by("district__code", "code", "valid_from"))
 
 
