@@ -90,6 +90,23 @@ ROLE_GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.VIEWER: _VIEW_ALL,
 }
 
+# Permissions of the other apps, as "app_label.codename" (migration reports 0002 holds a frozen copy).
+_OCOP_MODELS = ("ratingrules", "authorityrule", "productgroup", "producer", "product", "ratingevent")
+_REPORT_MODELS = ("target", "socioeconomicfigure", "funding", "inkindcontribution", "disbursement")
+_VIEW_OTHER_APPS = tuple(f"ocop.view_{model}" for model in _OCOP_MODELS) + tuple(
+    f"reports.view_{model}" for model in _REPORT_MODELS
+)
+ROLE_GROUP_APP_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.PROVINCIAL_STAFF: (
+        *_VIEW_OTHER_APPS,
+        *(f"ocop.{verb}_{model}" for model in ("producer", "product", "ratingevent") for verb in ("add", "change")),
+        *(f"reports.{verb}_{model}" for model in _REPORT_MODELS for verb in ("add", "change")),
+    ),
+    Role.DISTRICT_OFFICIAL: _VIEW_OTHER_APPS,
+    Role.COMMUNE_STAFF: _VIEW_OTHER_APPS,
+    Role.VIEWER: _VIEW_OTHER_APPS,
+}
+
 # Roles whose users enter data in the admin and the data-entry screens (they are made staff).
 DATA_ENTRY_ROLES: frozenset[str] = frozenset({Role.PROVINCIAL_STAFF, Role.COMMUNE_STAFF})
 

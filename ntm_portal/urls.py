@@ -11,5 +11,6 @@ admin.site.index_title = _("Data management")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ocop/", include("ocop.urls")),
     path("", include("communes.urls")),
 ]

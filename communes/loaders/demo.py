@@ -28,6 +28,8 @@ from communes.models import (
     UnitClassification,
 )
 from communes.services.reorganisation import ReorganisationRow, reorganisation_apply
+from ocop.demo import ocop_demo_load
+from reports.demo import reports_demo_load
 
 DEMO_PROVINCE_CODE = "19"  # Thái Nguyên after 1 July 2025 (former Thái Nguyên + Bắc Kạn)
 SEED = 2026
@@ -48,6 +50,8 @@ class DemoSummary:
     classifications: int = 0
     events: int = 0
     assessments: dict[str, int] = field(default_factory=dict)
+    ocop: dict[str, int] = field(default_factory=dict)
+    reports: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -60,6 +64,8 @@ def demo_load(*, echo: Callable[[str], None] = lambda _msg: None) -> DemoSummary
     if Unit.objects.filter(is_demo=True).exists():
         summary.notes.append("Demo units already loaded; nothing changed.")
         summary.assessments = demo_assessments_load(echo=echo)
+        summary.ocop = ocop_demo_load()
+        summary.reports = reports_demo_load()
         return summary
 
     rng = random.Random(SEED)
@@ -72,6 +78,8 @@ def demo_load(*, echo: Callable[[str], None] = lambda _msg: None) -> DemoSummary
         summary.villages, summary.village_versions_after_2025 = created, moved
         summary.events += moved
     summary.assessments = demo_assessments_load(echo=echo)
+    summary.ocop = ocop_demo_load()
+    summary.reports = reports_demo_load()
     return summary
 
 

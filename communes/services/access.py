@@ -8,7 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from communes.access import DATA_ENTRY_ROLES, ROLE_GROUP_NAMES, ROLE_GROUP_PERMISSIONS, user_area_forget
+from communes.access import (
+    DATA_ENTRY_ROLES,
+    ROLE_GROUP_APP_PERMISSIONS,
+    ROLE_GROUP_NAMES,
+    ROLE_GROUP_PERMISSIONS,
+    user_area_forget,
+)
 from communes.models import ROLE_AREA_LEVELS, Level, Officer, Role, Unit
 
 
@@ -53,6 +59,15 @@ def officer_area_resolve(*, role: str, code: str) -> Unit:
     return matches[0]
 
 
+def app_permissions(names: tuple[str, ...]) -> list[Permission]:
+    """Permission rows for "app_label.codename" names (one query)."""
+    wanted = {tuple(name.split(".", 1)) for name in names}
+    rows = Permission.objects.filter(
+        content_type__app_label__in={app for app, _code in wanted}, codename__in={code for _app, code in wanted}
+    ).select_related("content_type")
+    return [row for row in rows if (row.content_type.app_label, row.codename) in wanted]
+
+
 def role_groups_ensure() -> dict[str, Group]:
     """The role groups by role. Migration 0003 creates them; a database flushed since (transactional
     tests) gets them back here with their default permissions."""
@@ -63,6 +78,7 @@ def role_groups_ensure() -> dict[str, Group]:
             group.permissions.set(
                 Permission.objects.filter(content_type__app_label="communes", codename__in=ROLE_GROUP_PERMISSIONS[role])
             )
+            group.permissions.add(*app_permissions(ROLE_GROUP_APP_PERMISSIONS[role]))
             groups[name] = group
     return {role: groups[name] for role, name in ROLE_GROUP_NAMES.items()}
 

@@ -20,6 +20,7 @@ class Command(BaseCommand):
                 f"Demo: {summary.villages} villages (+{summary.village_versions_after_2025} versions after 1/7/2025), "
                 f"{summary.classifications} classifications, {summary.events} reorganisation events, "
                 f"{summary.assessments.get('assessments', 0)} assessments, "
-                f"{summary.assessments.get('recognitions', 0)} recognitions."
+                f"{summary.assessments.get('recognitions', 0)} recognitions; OCOP: {summary.ocop}; "
+                f"targets and funding: {summary.reports}."
             )
         )
