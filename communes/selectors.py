@@ -196,7 +196,7 @@ def standing_summary(*, year: int, area: Unit, approved_only: bool = False) -> S
         today_q = Q(**{field: today_versions})
     else:  # an abolished district: the communes in force today that its communes became
         then = Unit.objects.ntm_denominator(year_end).filter(**{field: versions}).values_list("pk", flat=True)
-        today_q = Q(pk__in=_versions_walk(list(then), today, forward=True, level=Level.COMMUNE))
+        today_q = Q(pk__in=versions_walk(list(then), today, forward=True, level=Level.COMMUNE))
     denominators = Unit.objects.rural().aggregate(
         that_year=Count("pk", filter=valid_on_q(year_end) & Q(**{field: versions})),
         today=Count("pk", filter=valid_on_q(today) & today_q),
@@ -221,10 +221,10 @@ def area_versions_on(*, area: Unit, date: datetime.date) -> list[int]:
     if area.is_valid_on(date):
         return [area.pk]
     forward = area.valid_to is not None and area.valid_to < date
-    return sorted(_versions_walk([area.pk], date, forward=forward, level=area.level))
+    return sorted(versions_walk([area.pk], date, forward=forward, level=area.level))
 
 
-def _versions_walk(start: list[int], date: datetime.date, *, forward: bool, level: str) -> set[int]:
+def versions_walk(start: list[int], date: datetime.date, *, forward: bool, level: str) -> set[int]:
     """Units of ``level`` in force on ``date`` reached from ``start`` (none of which is in force then)
     through successors (``forward``) or predecessors, a whole frontier per query."""
     found: set[int] = set()

@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ocop/", include("ocop.urls")),
+    path("dashboards/", include("reports.urls")),
     path("", include("communes.urls")),
 ]

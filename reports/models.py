@@ -89,7 +89,9 @@ class SocioEconomicFigure(models.Model):
 
     unit = models.ForeignKey("communes.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="figures")
     year = models.PositiveSmallIntegerField(_("year"))
-    metric = models.CharField(_("metric"), max_length=24, choices=[(m.value, m.label) for m in ENTERED_METRICS])
+    metric = models.CharField(
+        _("metric"), max_length=24, choices=[(m.value, m.label) for m in Metric if m in ENTERED_METRICS]
+    )
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
     source = models.CharField(_("source"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)

@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('metric', models.CharField(choices=[('hygienic_water', 'Households using hygienic water (%)'), ('health_insurance', 'Health-insurance coverage (%)'), ('poverty_rate', 'Multidimensional poverty rate (%)'), ('rural_income', 'Rural income per person (million VND/year)')], max_length=24, verbose_name='metric')),
+                ('metric', models.CharField(choices=[('rural_income', 'Rural income per person (million VND/year)'), ('poverty_rate', 'Multidimensional poverty rate (%)'), ('health_insurance', 'Health-insurance coverage (%)'), ('hygienic_water', 'Households using hygienic water (%)')], max_length=24, verbose_name='metric')),
                 ('value', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='value')),
                 ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
                 ('is_demo', models.BooleanField(default=False, verbose_name='demo data')),
