@@ -58,9 +58,9 @@ def reports_demo_load() -> dict[str, int]:
     for province in old_provinces:
         communes = Unit.objects.rural().filter(province=province, valid_to=OLD_END).count()
         mountain = province.code == "06"
-        standard = round(communes * (0.25 if mountain else 0.45))
+        standard = round(communes * (0.05 if mountain else 0.12))
         for year in range(2021, 2025):
-            standard += rng.randint(4, 9)
+            standard += rng.randint(3, 8)
             targets += _year_targets(province, year, rng, standard=standard, communes=communes, mountain=mountain)
             figures += _figures(province, year, rng, mountain=mountain)
             funding += _funding(province, year, rng, _PROVINCE_FUNDING)
@@ -86,7 +86,7 @@ def reports_demo_load() -> dict[str, int]:
                 period_start=2021,
                 metric=Metric.COMMUNES_STANDARD,
                 basis=Basis.CUMULATIVE,
-                value=Decimal(round(communes * (0.55 if mountain else 0.8))),
+                value=Decimal(round(communes * (0.3 if mountain else 0.45))),
                 decision=PERIOD_PLAN,
                 is_demo=True,
             )

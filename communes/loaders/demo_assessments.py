@@ -247,10 +247,10 @@ def _value(rng: random.Random, indicator: Indicator, threshold, part: str, passe
 
 
 def _recognitions(rng: random.Random, communes: list[Unit]) -> int:
-    """Standard recognitions in the year after a commune first completed every criterion, a few
-    advanced ones later, decided by the province of the time."""
+    """Standard recognitions in the year after a commune first completed every criterion (standard
+    years up to 2024, decided before the old provinces ended), by the province of the time."""
     firsts = (
-        Assessment.objects.filter(is_demo=True, unit__in=communes, status=Assessment.Status.APPROVED, year__lte=2023)
+        Assessment.objects.filter(is_demo=True, unit__in=communes, status=Assessment.Status.APPROVED, year__lte=2024)
         .filter(met_count=F("criteria_total"))
         .order_by("unit_id", "year")
         .select_related("unit__province", "criteria_set")
