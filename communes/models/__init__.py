@@ -1,6 +1,6 @@
 """Models of the communes app: dated units, NTM criteria sets, assessments, recognitions, officers."""
 
-from communes.models.access import ROLE_AREA_LEVELS, Officer, Role
+from communes.models.access import ROLE_AREA_LEVELS, ApiToken, Officer, Role
 from communes.models.assessments import (
     Assessment,
     AssessmentTransition,
@@ -38,6 +38,7 @@ from communes.models.units import (
 __all__ = [
     "RECOGNITION_UNIT_LEVEL",
     "ROLE_AREA_LEVELS",
+    "ApiToken",
     "Assessment",
     "AssessmentTransition",
     "CriterionResult",
