@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ocop.querysets import ProductQuerySet, RatingEventQuerySet
@@ -50,8 +51,8 @@ class AuthorityRule(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=EvaluatingLevel.choices)
     min_stars = models.PositiveSmallIntegerField(_("from stars"))
     max_stars = models.PositiveSmallIntegerField(_("to stars"))
-    valid_from = models.DateField(_("from"))
-    valid_to = models.DateField(_("until"), null=True, blank=True)
+    valid_from = models.DateField(pgettext_lazy("start of a period", "from"))
+    valid_to = models.DateField(pgettext_lazy("end of a period", "until"), null=True, blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=200)
 
     class Meta:
