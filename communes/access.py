@@ -135,6 +135,8 @@ ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
 # Attributes that cache a user's officer row and area on the user object, for one request.
 OFFICER_CACHE = "_ntm_officer"
 AREA_CACHE = "_ntm_area"
+# The unit a request's area is narrowed to (an API token's area), set by user_area_narrow.
+AREA_NARROWED_TO = "_ntm_area_narrowed_to"
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -206,9 +208,29 @@ def user_area(user: AnyUser) -> Area:
     if cached is not None:
         return cached
     area = _area_compute(user)
+    narrowed_to = getattr(user, AREA_NARROWED_TO, None)
+    if narrowed_to is not None and not _is_officer_area(user, narrowed_to):
+        area = _area_intersect(area, unit_area(narrowed_to))
     if getattr(user, "is_authenticated", False):
         setattr(user, AREA_CACHE, area)
     return area
+
+
+def _is_officer_area(user: AnyUser, unit: Unit) -> bool:
+    """Whether ``unit`` is the area of the user's officer row: narrowing to it changes nothing (the
+    usual token), so the area is not computed twice."""
+    if user.is_superuser:
+        return False
+    officer = user_officer(user)
+    return officer is not None and officer.area_id == unit.pk
+
+
+def user_area_narrow(user: AnyUser, unit: Unit) -> None:
+    """Narrow the user's area, for this request, to what an officer of ``unit`` would see, within
+    the user's own area (an API token scoped to a district of a provincial user). The narrowing
+    survives user_area_forget and also binds superusers (user_can checks the area for them too)."""
+    user_area_forget(user)
+    setattr(user, AREA_NARROWED_TO, unit)
 
 
 def user_area_forget(user: AnyUser) -> None:
@@ -236,7 +258,8 @@ def user_can(user: AnyUser, action: str, unit: Unit) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
-        return True
+        # Everything, unless the request's area was narrowed (an API token).
+        return user_area(user).contains(unit)
     officer = user_officer(user)
     if officer is None or action not in ROLE_ACTIONS.get(officer.role, frozenset()):
         return False
@@ -253,7 +276,11 @@ def _area_compute(user: AnyUser) -> Area:
     officer = user_officer(user)
     if officer is None:
         return EMPTY_AREA
-    unit = officer.area
+    return unit_area(officer.area)
+
+
+def unit_area(unit: Unit) -> Area:
+    """The area of an officer attached to ``unit``."""
     today = timezone.localdate()
     if unit.level == Level.PROVINCE:
         return Area(province_ids=frozenset(_with_predecessors([unit.pk], Level.PROVINCE)))
@@ -269,6 +296,25 @@ def _area_compute(user: AnyUser) -> Area:
         )
         return Area(commune_ids=frozenset(commune_ids))
     return EMPTY_AREA  # villages are nobody's area (ROLE_AREA_LEVELS)
+
+
+def _area_intersect(area: Area, narrower: Area) -> Area:
+    """The part of ``narrower`` that lies in ``area``: its ids whose unit ``area`` contains (one query).
+
+    Each id of ``narrower`` stands for the unit and what lies under it; a unit inside ``area`` has
+    what lies under it inside ``area`` too, so keeping the contained ids is the intersection.
+    """
+    if area.everything or narrower.is_empty:
+        return narrower
+    if area.is_empty or narrower.everything:
+        return area
+    ids = narrower.province_ids | narrower.district_ids | narrower.commune_ids
+    kept = set(Unit.objects.filter(area.q(""), pk__in=sorted(ids)).values_list("pk", flat=True).order_by())
+    return Area(
+        province_ids=narrower.province_ids & kept,
+        district_ids=narrower.district_ids & kept,
+        commune_ids=narrower.commune_ids & kept,
+    )
 
 
 def _with_predecessors(unit_pks: list[int], level: str) -> set[int]:

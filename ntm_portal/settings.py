@@ -4,6 +4,7 @@ DATABASE_URL   database (an SQLite file under var/ when unset)
 SECRET_KEY     required when DEBUG is off
 DEBUG          "1"/"true" to turn on debug mode (default off; the set-up scripts turn it on)
 ALLOWED_HOSTS  comma-separated host names
+API_RATE_TOKEN, API_RATE_ANONYMOUS  API request rates per token and per anonymous address ("1200/min")
 """
 
 from pathlib import Path
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "communes",
     "ocop",
@@ -108,11 +111,46 @@ MEDIA_ROOT = VAR_DIR / "media"
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ntm_portal.api.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["ntm_portal.api.permissions.ApiPermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "ntm_portal.api.pagination.ApiPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ntm_portal.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "ntm_portal.api.throttling.TokenRateThrottle",
+        "ntm_portal.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_RATE_TOKEN", default="1200/min"),
+        "anon": env_str("API_RATE_ANONYMOUS", default="120/min"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NTM Portal API",
+    "DESCRIPTION": (
+        "Commune standing, assessments, recognitions and OCOP data of the New Rural Development "
+        "programme. Authenticate with “Authorization: Token <key>” (tokens are created by an "
+        "administrator) or the portal's session. Updates send the ETag they read in If-Match: a "
+        "stale one gets 412 and changes nothing. Lists are paginated (?page_size= up to 500) and "
+        "also render as CSV (?format=csv)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ntm_portal.api.schema.add_error_responses",
+    ],
 }
 
 # Shown in the page header of a portal that holds generated demo data.

@@ -26,7 +26,9 @@ class DistrictFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Unit
 
-    code = factory.Sequence(lambda n: f"{n % 1000:03d}")
+    # Above every real district code (the highest is 973), so a factory unit never takes the code of a
+    # unit that load_units or the area_tree fixture creates in the same test.
+    code = factory.Sequence(lambda n: f"{974 + n % 26}")
     name = factory.Sequence(lambda n: f"Huyện Thử {n}")
     level = Level.DISTRICT
     kind = Kind.RURAL_DISTRICT
@@ -39,7 +41,8 @@ class CommuneFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Unit
 
-    code = factory.Sequence(lambda n: f"{n % 100000:05d}")
+    # Above every real commune code (the highest is 32248); see DistrictFactory.
+    code = factory.Sequence(lambda n: f"{90000 + n % 10000:05d}")
     name = factory.Sequence(lambda n: f"Xã Thử {n}")
     level = Level.COMMUNE
     kind = Kind.COMMUNE

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,9 +16,10 @@ from communes.access import (
     ROLE_GROUP_APP_PERMISSIONS,
     ROLE_GROUP_NAMES,
     ROLE_GROUP_PERMISSIONS,
+    user_area,
     user_area_forget,
 )
-from communes.models import ROLE_AREA_LEVELS, Level, Officer, Role, Unit
+from communes.models import ROLE_AREA_LEVELS, ApiToken, Level, Officer, Role, Unit
 
 
 def officer_validate(*, role: str, area: Unit) -> None:
@@ -116,3 +120,56 @@ def officer_remove(*, user: AbstractBaseUser) -> None:
         user.is_staff = False
         user.save(update_fields=["is_staff"])
     user_area_forget(user)
+
+
+# How many characters of the key are stored in clear to find the token (the rest only as a hash).
+API_TOKEN_PREFIX_LENGTH = 8
+
+
+def api_token_hash(key: str) -> str:
+    """The stored hash of an API key. Keys are 40 random bytes, so a plain SHA-256 is enough: there
+    is nothing to guess, unlike a password, and a slow hash would only slow every API request."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_validate(*, user: AbstractBaseUser, area: Unit) -> None:
+    """Check that a token acting as ``user`` may have ``area``; raises a ValidationError keyed by field."""
+    user_area_forget(user)
+    if not user.is_active:
+        raise ValidationError({"user": gettext("%(user)s is not an active user.") % {"user": user}})
+    if area.level == Level.VILLAGE:
+        raise ValidationError({"area": gettext("A token's area is a province, district or commune, not a village.")})
+    if not user_area(user).contains(area):
+        raise ValidationError(
+            {"area": gettext("%(area)s is outside the area of %(user)s.") % {"area": area, "user": user}}
+        )
+
+
+@transaction.atomic
+def api_token_create(
+    *, name: str, user: AbstractBaseUser, area: Unit, read_only: bool, by: AbstractBaseUser | None
+) -> tuple[ApiToken, str]:
+    """Create a token acting as ``user`` within ``area``; returns the token and its key, which is not
+    stored and cannot be shown again. ``area`` must lie inside the user's own area."""
+    api_token_validate(user=user, area=area)
+    key = secrets.token_urlsafe(40)
+    token = ApiToken(
+        name=name,
+        user=user,
+        area=area,
+        read_only=read_only,
+        key_prefix=key[:API_TOKEN_PREFIX_LENGTH],
+        key_hash=api_token_hash(key),
+        created_by=by,
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken, by: AbstractBaseUser | None) -> ApiToken:
+    """Revoke the token from now on (a revoked token stays listed; revoking twice changes nothing)."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
