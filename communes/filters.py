@@ -83,14 +83,13 @@ def unmet_criterion_q(queryset, number: int, prefix: str = ""):
     )
 
 
-class AssessmentFilterSet(django_filters.FilterSet):
-    """Assessments by year, status, band of criteria met, a criterion that is not met, criteria met
-    range, and where: province or district (official code, any version), unit (id or code)."""
+class StandingFilterSet(django_filters.FilterSet):
+    """The filters on a stored standing (band, criteria met range, a criterion not met) shared by
+    assessments and by communes with their standing; ``standing_prefix`` reaches the assessment's
+    stored met_count/criteria_total/met_mask from the filtered rows ("" on assessments)."""
 
-    year = YearFilter(field_name="year")
-    status = django_filters.ChoiceFilter(choices=Assessment.Status.choices)
-    criteria_set = IdFilter(label=_("Criteria set"), field_name="criteria_set_id")
-    unit = IdFilter(label=_("Unit id"), field_name="unit_id")
+    standing_prefix = ""
+
     band = django_filters.ChoiceFilter(label=_("Band"), choices=Band.choices, method="filter_band")
     unmet_criterion = IntegerFilter(
         label=_("Criterion not met"),
@@ -113,6 +112,25 @@ class AssessmentFilterSet(django_filters.FilterSet):
         min_value=0,
         max_value=MAX_CRITERION_NUMBER,
     )
+
+    def filter_band(self, queryset, name: str, value: str):
+        return queryset.filter(band_q(value, prefix=self.standing_prefix)) if value else queryset
+
+    def filter_unmet_criterion(self, queryset, name: str, value):
+        """Rows whose criteria set has criterion ``value`` and whose stored mask bit for it is not set."""
+        if value is None:
+            return queryset
+        return unmet_criterion_q(queryset, int(value), prefix=self.standing_prefix)
+
+
+class AssessmentFilterSet(StandingFilterSet):
+    """Assessments by year, status, band of criteria met, a criterion that is not met, criteria met
+    range, and where: province or district (official code, any version), unit (id or code)."""
+
+    year = YearFilter(field_name="year")
+    status = django_filters.ChoiceFilter(choices=Assessment.Status.choices)
+    criteria_set = IdFilter(label=_("Criteria set"), field_name="criteria_set_id")
+    unit = IdFilter(label=_("Unit id"), field_name="unit_id")
     province = django_filters.CharFilter(field_name="unit__province__code", label=_("Province (official code)"))
     district = django_filters.CharFilter(field_name="unit__district__code", label=_("District (official code)"))
     unit_code = django_filters.CharFilter(field_name="unit__code", label=_("Unit (official code)"))
@@ -132,15 +150,6 @@ class AssessmentFilterSet(django_filters.FilterSet):
             "district",
             "unit_code",
         ]
-
-    def filter_band(self, queryset, name: str, value: str):
-        return queryset.filter(band_q(value)) if value else queryset
-
-    def filter_unmet_criterion(self, queryset, name: str, value):
-        """Assessments of a set having criterion ``value`` whose stored mask bit is not set."""
-        if value is None:
-            return queryset
-        return unmet_criterion_q(queryset, int(value))
 
 
 class UnitFilterSet(django_filters.FilterSet):
@@ -174,10 +183,12 @@ class UnitFilterSet(django_filters.FilterSet):
         return queryset.filter(search_q(value)) if value.strip() else queryset
 
 
-class CommuneStatusFilterSet(django_filters.FilterSet):
+class CommuneStatusFilterSet(StandingFilterSet):
     """Commune-level units with their standing for a year (annotated by the caller, see
     communes.api.CommuneStatusViewSet): where, band, criteria met range, a criterion not met, the
     recognised level, the assessment's status; ``year`` is read by the viewset."""
+
+    standing_prefix = "standing__"
 
     year = IntegerFilter(
         label=_("Year of the standing (default: last year)"),
@@ -188,24 +199,6 @@ class CommuneStatusFilterSet(django_filters.FilterSet):
     province = django_filters.CharFilter(field_name="province__code", label=_("Province (official code)"))
     district = django_filters.CharFilter(field_name="district__code", label=_("District (official code)"))
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
-    band = django_filters.ChoiceFilter(label=_("Band"), choices=Band.choices, method="filter_band")
-    met_min = IntegerFilter(
-        field_name="met_count",
-        lookup_expr="gte",
-        label=_("At least criteria met"),
-        min_value=0,
-        max_value=MAX_CRITERION_NUMBER,
-    )
-    met_max = IntegerFilter(
-        field_name="met_count",
-        lookup_expr="lte",
-        label=_("At most criteria met"),
-        min_value=0,
-        max_value=MAX_CRITERION_NUMBER,
-    )
-    unmet_criterion = IntegerFilter(
-        label=_("Criterion not met"), method="filter_unmet_criterion", min_value=1, max_value=MAX_CRITERION_NUMBER
-    )
     level = django_filters.ChoiceFilter(
         label=_("Recognised level"), choices=RecognitionLevel.choices, field_name="recognition_level"
     )
@@ -236,12 +229,6 @@ class CommuneStatusFilterSet(django_filters.FilterSet):
 
     def filter_nothing(self, queryset, name: str, value):
         return queryset
-
-    def filter_band(self, queryset, name: str, value: str):
-        return queryset.filter(band_q(value, prefix="standing__")) if value else queryset
-
-    def filter_unmet_criterion(self, queryset, name: str, value):
-        return queryset if value is None else unmet_criterion_q(queryset, int(value), prefix="standing__")
 
     def filter_assessed(self, queryset, name: str, value: bool | None):
         if value is None:

@@ -327,28 +327,30 @@ class RevocationSerializer(serializers.ModelSerializer):
         fields = ["decision_number", "decision_date", "effective_date", "issued_by", "signer", "reason"]
 
 
+# What a client gives to record a recognition; the read representation adds its id and revocation.
+RECOGNITION_INPUT_FIELDS = [
+    "unit",
+    "level",
+    "kind",
+    "decision_number",
+    "decision_date",
+    "issued_by",
+    "signer",
+    "standard_year",
+    "criteria_set",
+    "assessment",
+    "acknowledges",
+    "note",
+]
+
+
 class RecognitionSerializer(serializers.ModelSerializer):
     unit = UnitBriefSerializer(read_only=True)
     revocation = RevocationSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Recognition
-        fields = [
-            "id",
-            "unit",
-            "level",
-            "kind",
-            "decision_number",
-            "decision_date",
-            "issued_by",
-            "signer",
-            "standard_year",
-            "criteria_set",
-            "assessment",
-            "acknowledges",
-            "note",
-            "revocation",
-        ]
+        fields = ["id", *RECOGNITION_INPUT_FIELDS, "revocation"]
         read_only_fields = fields
 
 
@@ -360,20 +362,7 @@ class RecognitionCreateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Recognition
-        fields = [
-            "unit",
-            "level",
-            "kind",
-            "decision_number",
-            "decision_date",
-            "issued_by",
-            "signer",
-            "standard_year",
-            "criteria_set",
-            "assessment",
-            "acknowledges",
-            "note",
-        ]
+        fields = RECOGNITION_INPUT_FIELDS
         # The service checks the decision's uniqueness with a message of its own.
         validators: list = []
 
