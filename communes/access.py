@@ -18,7 +18,6 @@ permissions of the role's group (communes.services.access.officer_assign keeps t
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -26,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from communes.models import Level, Officer, Role, Unit
-from communes.querysets import MAX_REORGANISATION_DEPTH
+from communes.querysets import MAX_REORGANISATION_DEPTH, successors_in_force
 
 # The Django group each role's users belong to (names of database rows, hence not translated).
 ROLE_GROUP_NAMES: dict[str, str] = {
@@ -288,10 +287,10 @@ def unit_area(unit: Unit) -> Area:
         district_ids = _with_predecessors([unit.pk], Level.DISTRICT)
         # Districts were abolished: the official still sees what their communes became.
         communes = Unit.objects.communes().filter(district_id__in=district_ids)
-        commune_ids = _successors_in_force(list(communes.values_list("pk", "valid_from", "valid_to")), today)
+        commune_ids = successors_in_force(list(communes.values_list("pk", "valid_from", "valid_to")), today)
         return Area(district_ids=frozenset(district_ids), commune_ids=frozenset(commune_ids))
     if unit.level == Level.COMMUNE:
-        commune_ids = _with_predecessors([unit.pk], Level.COMMUNE) | _successors_in_force(
+        commune_ids = _with_predecessors([unit.pk], Level.COMMUNE) | successors_in_force(
             [(unit.pk, unit.valid_from, unit.valid_to)], today
         )
         return Area(commune_ids=frozenset(commune_ids))
@@ -341,39 +340,3 @@ def _with_predecessors(unit_pks: list[int], level: str) -> set[int]:
         frontier = [pk for pk in rows if pk not in found]
         found.update(frontier)
     return found
-
-
-def _successors_in_force(
-    units: list[tuple[int, datetime.date | None, datetime.date | None]], date: datetime.date
-) -> set[int]:
-    """The units in force on ``date`` that the given units (pk, valid_from, valid_to) became; a unit
-    still in force is its own successor.
-
-    Unit.objects.successors_of(unit, as_of=date) for many units at once: one query per step forward.
-    """
-    found: set[int] = set()
-    frontier: list[int] = []
-    seen = {pk for pk, _from, _to in units}
-    for pk, valid_from, valid_to in units:
-        if _in_force(valid_from, valid_to, date):
-            found.add(pk)
-        elif valid_to is not None and valid_to < date:
-            frontier.append(pk)
-    for _step in range(MAX_REORGANISATION_DEPTH):
-        if not frontier:
-            break
-        rows = Unit.objects.direct_successors_of(frontier).values_list("pk", "valid_from", "valid_to").order_by()
-        frontier = []
-        for pk, valid_from, valid_to in rows:
-            if pk in seen:
-                continue
-            seen.add(pk)
-            if _in_force(valid_from, valid_to, date):
-                found.add(pk)
-            elif valid_to is not None and valid_to < date:
-                frontier.append(pk)
-    return found
-
-
-def _in_force(valid_from: datetime.date | None, valid_to: datetime.date | None, date: datetime.date) -> bool:
-    return (valid_from is None or valid_from <= date) and (valid_to is None or date <= valid_to)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -22,6 +23,44 @@ def valid_on_q(date: datetime.date, prefix: str = "") -> Q:
     return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": date})) & (
         Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": date})
     )
+
+
+def successors_in_force(
+    units: Iterable[tuple[int, datetime.date | None, datetime.date | None]], date: datetime.date
+) -> set[int]:
+    """Ids of the units in force on ``date`` that the given units (pk, valid_from, valid_to) became,
+    following reorganisations forward; a unit still in force on ``date`` is its own successor.
+    One query per step of the chain for the whole set of units, never one per unit.
+    """
+    from communes.models import Unit
+
+    found: set[int] = set()
+    frontier: list[int] = []
+    seen = set()
+    for pk, valid_from, valid_to in units:
+        seen.add(pk)
+        if _in_force(valid_from, valid_to, date):
+            found.add(pk)
+        elif valid_to is not None and valid_to < date:
+            frontier.append(pk)
+    for _step in range(MAX_REORGANISATION_DEPTH):
+        if not frontier:
+            break
+        rows = Unit.objects.direct_successors_of(frontier).values_list("pk", "valid_from", "valid_to").order_by()
+        frontier = []
+        for pk, valid_from, valid_to in rows:
+            if pk in seen:
+                continue
+            seen.add(pk)
+            if _in_force(valid_from, valid_to, date):
+                found.add(pk)
+            elif valid_to is not None and valid_to < date:
+                frontier.append(pk)
+    return found
+
+
+def _in_force(valid_from: datetime.date | None, valid_to: datetime.date | None, date: datetime.date) -> bool:
+    return (valid_from is None or valid_from <= date) and (valid_to is None or date <= valid_to)
 
 
 class UnitQuerySet(models.QuerySet):
@@ -102,30 +141,9 @@ class UnitQuerySet(models.QuerySet):
         reorganisations to the units in force on that date (a commune merged in 2020 and again in
         2025 leads to its 2025 successor). One query per step of the chain.
         """
-        from communes.models import Unit
-
         if as_of is None:
             return self.direct_successors_of([unit.pk])
-        if unit.is_valid_on(as_of):
-            return self.filter(pk=unit.pk)
-        found: set[int] = set()
-        frontier, seen = [unit.pk], {unit.pk}
-        for _step in range(MAX_REORGANISATION_DEPTH):
-            if not frontier:
-                break
-            rows = list(
-                Unit.objects.direct_successors_of(frontier).values_list("pk", "valid_from", "valid_to").order_by()
-            )
-            frontier = []
-            for pk, valid_from, valid_to in rows:
-                if pk in seen:
-                    continue
-                seen.add(pk)
-                if (valid_from is None or valid_from <= as_of) and (valid_to is None or as_of <= valid_to):
-                    found.add(pk)
-                elif valid_to is not None and valid_to < as_of:
-                    frontier.append(pk)
-        return self.filter(pk__in=found)
+        return self.filter(pk__in=successors_in_force([(unit.pk, unit.valid_from, unit.valid_to)], as_of))
 
     def direct_successors_of(self, unit_pks: list[int]) -> UnitQuerySet:
         """Units that the given units became in one reorganisation step."""
